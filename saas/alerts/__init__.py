@@ -1,0 +1,1 @@
+"""Alerts raised by the domains (low stock, payment failed, tracking stalled…)."""

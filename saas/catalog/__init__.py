@@ -1,0 +1,1 @@
+"""Catalogue: products and their variants (SKUs)."""

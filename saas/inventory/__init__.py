@@ -1,0 +1,1 @@
+"""Inventory: warehouses, stock levels, the stock ledger, reservations and purchase orders."""
