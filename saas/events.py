@@ -15,8 +15,23 @@ from tenants.context import require_tenant
 log = logging.getLogger(__name__)
 
 
+class Lazy:
+    """A hook argument computed only when it is about to be passed (see ``fire_after_commit``)."""
+
+    def __init__(self, compute):
+        self.compute = compute
+
+    def __call__(self):
+        return self.compute()
+
+
 def fire_after_commit(session, hook_name: str, **kwargs) -> None:
-    """Queue ``hook_name(tenant=..., **kwargs)`` to run once ``session`` commits."""
+    """Queue ``hook_name(tenant=..., **kwargs)`` to run once ``session`` commits.
+
+    A keyword whose value is a ``Lazy`` is computed after the commit and only if some enabled plugin
+    implements the hook: building an order's full payload costs queries that a flash sale cannot afford
+    while it holds stock row locks, and that nobody needs when no plugin listens.
+    """
     tenant = require_tenant()
     from saas.integrations.service import enabled_plugin_names
     enabled = enabled_plugin_names(session)
@@ -24,7 +39,11 @@ def fire_after_commit(session, hook_name: str, **kwargs) -> None:
     def call():
         host = current_app.extensions["orderly_plugins"]
         try:
-            host.hook_for(hook_name, enabled)(tenant=tenant, **kwargs)
+            caller = host.hook_for(hook_name, enabled)
+            if not caller.get_hookimpls():
+                return
+            caller(tenant=tenant, **{name: value() if isinstance(value, Lazy) else value
+                                     for name, value in kwargs.items()})
         except Exception:
             log.exception("plugin hook %s failed for tenant %s", hook_name, tenant.id)
 

@@ -37,6 +37,11 @@ class PublicLink(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+def link_token(tenant_id: int, kind: str, target: str) -> str:
+    """The token of the link to ``target`` (the same every time; valid once ``create_link`` made its row)."""
+    return _token_for(tenant_id, kind, target)
+
+
 def _token_for(tenant_id: int, kind: str, target: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
     message = f"public-link:{tenant_id}:{kind}:{target}".encode()

@@ -15,7 +15,8 @@ from saas.catalog.models import Sku
 from saas.errors import Conflict, ValidationFailed
 from saas.inventory.models import StockReservation, Warehouse
 from saas.inventory.service import (LEVELS, RESERVATIONS, OutOfStock, Reservation, _ledger, _numbers,
-                                    _review_low_stock, active_skus, check_quantity)
+                                    _raise_if_low, _review_low_stock, active_skus,
+                                    check_quantity)
 
 
 def _wanted_quantities(lines) -> dict[str, int]:
@@ -88,7 +89,7 @@ def _try_reserve(session, parts, codes, reference: str, actor: str) -> bool:
         after.append((codes[row.sku_id], row.code, numbers))
     savepoint.commit()
     for sku, warehouse, numbers in after:
-        _review_low_stock(session, sku, warehouse, *numbers)
+        _raise_if_low(session, sku, warehouse, *numbers)
     return True
 
 

@@ -235,6 +235,13 @@ def _review_low_stock(session, sku: str, warehouse: str, on_hand: int, reserved:
         resolve_alert(session, "low_stock", key, by="system")
 
 
+def _raise_if_low(session, sku: str, warehouse: str, on_hand: int, reserved: int, safety_stock: int) -> None:
+    """After a reservation: availability only fell, so there is nothing to resolve and, above the safety
+    stock, nothing to write (this runs while the stock row is locked)."""
+    if safety_stock > 0 and on_hand - reserved <= safety_stock:
+        _review_low_stock(session, sku, warehouse, on_hand, reserved, safety_stock)
+
+
 from saas.inventory.reservations import (  # noqa: E402  (the reservation API lives in its own module)
     consume_reservations, release_reservations, reservations_for, reserve_stock)
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from saas import settings as shop_settings
 from saas.catalog.models import Product, Sku
 from saas.errors import ValidationFailed, flatten_errors
-from saas.events import fire_after_commit
+from saas.events import Lazy, fire_after_commit
 from saas.extensions import utcnow
 from saas.inventory.service import reserve_stock
 from saas.money import MAX_AMOUNT, Money
@@ -163,8 +163,9 @@ def create_order(session, data: dict, actor: str) -> tuple[Order, bool]:
 def _reserve_and_commit(session, order: Order, actor: str) -> Order:
     from saas.orders.presentation import order_as_dict
     try:
+        # Registered before reserving: nothing may run between the hot stock UPDATEs and COMMIT.
+        fire_after_commit(session, "orderly_order_created", order=Lazy(lambda: order_as_dict(order)))
         reserve_stock(session, [(line.sku, line.quantity) for line in order.lines], order.number, actor)
-        fire_after_commit(session, "orderly_order_created", order=order_as_dict(order))
         session.commit()
     except BaseException:
         session.rollback()

@@ -19,7 +19,7 @@ from saas.payments.applying import apply_payment_result, payment_as_dict, paymen
 from saas.payments.models import Payment
 from saas.payments.refunds import apply_refund_result, refund, refund_order_in_full  # noqa: F401
 from saas.providers import PaymentRequest, ProviderError
-from saas.public_links import create_link, create_link_on
+from saas.public_links import create_link_on, link_token
 from tenants.context import require_tenant
 
 PAYABLE_STATUSES = frozenset({"unpaid", "failed", "pending"})
@@ -165,18 +165,21 @@ def _create_pay_link(mapper, connection, order: Order) -> None:
 
 
 def payment_link_for(session, order_number: str) -> str | None:
-    """The buyer's ``/pay/{token}`` URL for an online order (None for COD). Orders older than the payments
-    domain get their link row here; the caller's commit keeps it."""
-    order = get_order(session, order_number)
+    """The buyer's ``/pay/{token}`` URL for an online order (None for COD). Reading never writes: the link
+    row was made with the order (``_create_pay_link``) and the token is derived, not stored."""
+    return _pay_url(get_order(session, order_number))
+
+
+def _pay_url(order: Order) -> str | None:
     if order.payment_method != "online":
         return None
-    token = create_link(session, require_tenant().id, "pay", order.number)
+    token = link_token(require_tenant().id, "pay", order.number)
     return f"{current_app.config['ORDERLY_BASE_URL'].rstrip('/')}/pay/{token}"
 
 
 def payment_url_section(session, order: Order):
     """The ``payment_url`` of ``GET /api/v1/orders/{number}`` (a string, or None for COD)."""
-    return payment_link_for(session, order.number)
+    return _pay_url(order)
 
 
 def require_payment(session, reference: str) -> Payment:
