@@ -70,7 +70,12 @@ def _init_database(app: Flask) -> None:
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
         }
     else:
-        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+        # Not "sqlite://": Flask-SQLAlchemy gives that URL a StaticPool, one connection shared by every thread,
+        # so web threads and the worker thread would interleave their transactions on it ("cannot start a
+        # transaction within a transaction"). A private in-memory main database per connection, with
+        # shared.db attached (install_sqlite_hooks), keeps every thread on its own connection.
+        control = Path(app.instance_path).resolve() / "control"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///file:{control}?mode=memory&uri=true"
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": NullPool}
     db.init_app(app)
     from tenants.routing import TenantRouter, install_sqlite_hooks
