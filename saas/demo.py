@@ -19,13 +19,18 @@ def seed_demo(slug: str = "demo") -> dict:
     """Create the demo shop once (idempotent: a second run changes nothing)."""
     from saas.accounts.service import signup
 
-    existing = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if existing is None:
-        result = signup(db.session, "Orderly Demo Shop", slug, DEMO_EMAIL, DEMO_PASSWORD)
-        tenant = result.tenant
-        for seeder in DEMO_SEEDERS:
-            with tenant_context(tenant):
-                seeder(tenant)
+    try:
+        existing = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+        if existing is None:
+            result = signup(db.session, "Orderly Demo Shop", slug, DEMO_EMAIL, DEMO_PASSWORD)
+            tenant = result.tenant
+            for seeder in DEMO_SEEDERS:
+                with tenant_context(tenant):
+                    seeder(tenant)
+    finally:
+        # ``serve`` keeps this app context for its whole life: an open read here would hold SQLite's
+        # write lock on shared.db (BEGIN IMMEDIATE) and every login would wait for it.
+        db.session.remove()
     return {"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "slug": slug}
 
 
