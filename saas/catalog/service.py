@@ -163,5 +163,12 @@ def find_sku(session, code: str) -> Sku | None:
     return session.scalar(select(Sku).where(Sku.sku == code))
 
 
+def sku_choices(session, limit: int = 500) -> list[tuple[str, str]]:
+    """(SKU code, "product · variant") of active SKUs, for pickers; capped, a big catalogue searches instead."""
+    rows = session.execute(select(Sku.sku, Product.name, Sku.name).join(Product)
+                           .where(Sku.active, Product.active).order_by(Sku.sku).limit(limit))
+    return [(code, f"{product} · {variant}") for code, product, variant in rows]
+
+
 def count_products(session) -> int:
     return session.scalar(select(func.count(Product.id))) or 0

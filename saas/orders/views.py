@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
+from saas.catalog.service import sku_choices
 from saas.console import DASHBOARD_CARDS, tenant_blueprint
 from saas.errors import DomainError, ValidationFailed
 from saas.extensions import db
@@ -117,7 +118,9 @@ def new_order():
             errors = exc.errors or {}
             flash(exc.detail, "error")
     rows = data["lines"] + [{"sku": "", "quantity": ""}] * BLANK_ROWS
-    return render_template("orders/new.html", data=data, rows=rows, errors=errors,
+    skus = sku_choices(db.session)
+    db.session.rollback()  # read-only; on SQLite the transaction (BEGIN IMMEDIATE) holds the write lock
+    return render_template("orders/new.html", data=data, rows=rows, errors=errors, skus=skus,
                            address_fields=ADDRESS_FIELDS), (422 if errors else 200)
 
 
