@@ -7,7 +7,7 @@ gateway's reason and the choice to try again or cancel the order (which releases
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from saas.errors import DomainError
 from saas.extensions import db
@@ -26,6 +26,25 @@ def _open(token: str):
     return tenant, number
 
 
+# What a buyer reads for the failure codes gateways report most (Stripe, Alipay, WeChat Pay, sandbox), in
+# the page's language; any other code shows the gateway's own message.
+BUYER_FAILURE_TEXT = {
+    "card_declined": _l("Your card was declined. Try another card or another payment method."),
+    "insufficient_funds": _l("There is not enough money on the card or account."),
+    "cancelled": _l("The payment was cancelled."),
+    "expired_card": _l("The card has expired."),
+    "TRADE_CLOSED": _l("The payment was closed before it was completed."),
+    "CLOSED": _l("The payment was closed before it was completed."),
+    "REVOKED": _l("The payment was cancelled."),
+    "PAYERROR": _l("The payment did not go through."),
+}
+
+
+def buyer_failure_reason(code: str | None, message: str | None) -> str:
+    known = BUYER_FAILURE_TEXT.get(code or "")
+    return str(known) if known is not None else (message or code or _("The payment did not go through."))
+
+
 def _latest(payments):
     return payments[-1] if payments else None
 
@@ -39,7 +58,9 @@ def status_of(order, payments) -> dict:
             "payable": order.status == "pending_payment",
             "attempt": None if latest is None else {
                 "reference": latest.reference, "status": latest.status, "failure_code": latest.failure_code,
-                "failure_message": latest.failure_message, "action_type": latest.action_type}}
+                "failure_message": latest.failure_message, "action_type": latest.action_type,
+                "failure_reason": buyer_failure_reason(latest.failure_code, latest.failure_message)
+                if latest.failure_code or latest.failure_message else None}}
 
 
 @bp.route("/pay/<token>", methods=["GET"])

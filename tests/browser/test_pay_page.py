@@ -90,7 +90,7 @@ def test_buyer_sees_the_failure_reason_then_pays(live_app, page):
     page.wait_for_url(pay_url)
     reason = page.locator("[data-testid=failure-reason]")
     reason.wait_for(state="visible")
-    assert "insufficient funds" in reason.inner_text()
+    assert "not enough money" in reason.inner_text()  # the buyer-facing text, not the gateway's
 
     page.click("[data-testid=pay-with-sandbox_pay]")  # "Try again"
     page.wait_for_url("**/sandbox-pay/**")

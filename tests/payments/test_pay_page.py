@@ -50,7 +50,9 @@ def test_buyer_pays_after_one_failure(app, client, shop, in_tenant):
     assert back.status_code == 302 and back.location.endswith(path)
     state = client.get(f"{path}/status").get_json()
     assert (state["paid"], state["attempt"]["failure_code"]) == (False, "insufficient_funds")
-    assert "insufficient funds" in client.get(path).get_data(as_text=True)
+    assert "not enough money on the card" in client.get(path).get_data(as_text=True)
+    zh_page = client.get(path, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "卡内或账户余额不足" in zh_page  # the buyer reads the reason in the page's language
     again = client.post(f"{path}/start", data={"integration": integration})
     client.post(again.location.replace(app.config["ORDERLY_BASE_URL"], ""), data={"outcome": "pay"})
     assert client.get(f"{path}/status").get_json()["paid"] is True
