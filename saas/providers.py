@@ -57,6 +57,14 @@ class Provider:
     def test_connection(self) -> None:
         """Make one harmless authenticated call; raise ProviderError if it fails."""
 
+    def parsed_credential(self, name: str, parse):
+        """``parse(credentials[name])`` (e.g. load a PEM key); an unreadable value is a ProviderError with
+        code ``invalid_credentials``, so the merchant sees which credential to fix."""
+        try:
+            return parse(self.credentials.get(name) or "")
+        except (ValueError, TypeError) as exc:
+            raise ProviderError(f"{name} is unusable: {exc}", code="invalid_credentials") from None
+
 
 # --- payment gateways -------------------------------------------------------------------------
 

@@ -167,17 +167,11 @@ class AlipayGateway(PaymentGateway):
 
     @functools.cached_property
     def _app_key(self) -> rsa.RSAPrivateKey:
-        return self._load(load_private_key, "app_private_key")
+        return self.parsed_credential("app_private_key", load_private_key)
 
     @functools.cached_property
     def _alipay_key(self) -> rsa.RSAPublicKey:
-        return self._load(load_public_key, "alipay_public_key")
-
-    def _load(self, loader, name: str):
-        try:
-            return loader(self.credentials.get(name) or "")
-        except (ValueError, TypeError) as exc:
-            raise ProviderError(f"{name} is unusable: {exc}", code="invalid_credentials") from None
+        return self.parsed_credential("alipay_public_key", load_public_key)
 
     def _signed_params(self, method: str, biz: dict, **extra: str | None) -> dict[str, str]:
         params = {"app_id": self.credentials.get("app_id", ""), "method": method, "format": "JSON",

@@ -116,17 +116,11 @@ class WechatPayGateway(PaymentGateway):
 
     @functools.cached_property
     def _merchant_key(self) -> rsa.RSAPrivateKey:
-        return self._load(load_private_key, "merchant_private_key")
+        return self.parsed_credential("merchant_private_key", load_private_key)
 
     @functools.cached_property
     def _platform_key(self) -> rsa.RSAPublicKey:
-        return self._load(load_public_key, "platform_public_key")
-
-    def _load(self, loader, name: str):
-        try:
-            return loader(self.credentials.get(name) or "")
-        except (ValueError, TypeError) as exc:
-            raise ProviderError(f"{name} is unusable: {exc}", code="invalid_credentials") from None
+        return self.parsed_credential("platform_public_key", load_public_key)
 
     # --- signed calls --------------------------------------------------------------------------
 
