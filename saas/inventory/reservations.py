@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from saas.catalog.models import Sku
 from saas.errors import Conflict, ValidationFailed
 from saas.inventory.models import StockReservation, Warehouse
-from saas.inventory.service import (LEVELS, RESERVATIONS, OutOfStock, Reservation, _ledger, _numbers,
-                                    _raise_if_low, _review_low_stock, active_skus,
-                                    check_quantity)
+from saas.inventory.service import (LEVELS, MOVEMENTS, RESERVATIONS, OutOfStock, Reservation, _ledger,
+                                    _numbers, _raise_if_low, _review_low_stock, active_skus, check_quantity,
+                                    ledger_values)
 
 
 def _wanted_quantities(lines) -> dict[str, int]:
@@ -29,13 +29,22 @@ def _wanted_quantities(lines) -> dict[str, int]:
     return dict(wanted)
 
 
+# The statements of every reservation, built once: constructing a statement costs more CPU than running it.
+_CANDIDATES = (select(LEVELS.c.id, LEVELS.c.sku_id, LEVELS.c.warehouse_id, Warehouse.code,
+                      (LEVELS.c.on_hand - LEVELS.c.reserved).label("available"))
+               .join(Warehouse, Warehouse.id == LEVELS.c.warehouse_id)
+               .where(LEVELS.c.sku_id.in_(bindparam("sku_ids", expanding=True)))
+               .order_by(Warehouse.priority, Warehouse.id))
+_INSERT = {table: insert(table).returning(table.c.id, sort_by_parameter_order=True)
+           for table in (RESERVATIONS, MOVEMENTS)}
+_TAKE = (update(LEVELS).where(LEVELS.c.id == bindparam("level_id"),
+                              LEVELS.c.on_hand - LEVELS.c.reserved >= bindparam("quantity"))
+         .values(reserved=LEVELS.c.reserved + bindparam("quantity")).returning(*_numbers()))
+
+
 def _candidates(session, sku_ids) -> dict[int, list]:
     """Fresh numbers per SKU: rows (level id, sku_id, warehouse id/code, available), by warehouse priority."""
-    rows = session.execute(
-        select(LEVELS.c.id, LEVELS.c.sku_id, LEVELS.c.warehouse_id, Warehouse.code,
-               (LEVELS.c.on_hand - LEVELS.c.reserved).label("available"))
-        .join(Warehouse, Warehouse.id == LEVELS.c.warehouse_id)
-        .where(LEVELS.c.sku_id.in_(sku_ids)).order_by(Warehouse.priority, Warehouse.id)).all()
+    rows = session.connection().execute(_CANDIDATES, {"sku_ids": list(sku_ids)}).all()
     by_sku = defaultdict(list)
     for row in rows:
         by_sku[row.sku_id].append(row)
@@ -70,24 +79,44 @@ def _plan(session, wanted: dict[int, int], codes: dict[int, str]):
     return parts, shortages
 
 
+def _claim(connection, parts, reference: str, actor: str) -> tuple[list[int], list[int]]:
+    """Reservation and ledger rows for ``parts`` (one INSERT each); returns their ids."""
+    reservations = [{"reference": reference, "sku_id": row.sku_id, "warehouse_id": row.warehouse_id,
+                     "quantity": quantity, "status": "active"} for row, quantity in parts]
+    movements = [ledger_values(row.sku_id, row.warehouse_id, 0, quantity, "reserved", reference, actor)
+                 for row, quantity in parts]
+    return tuple(connection.execute(_INSERT[table], rows).scalars().all() if len(rows) > 1
+                 else [connection.scalar(_INSERT[table], rows[0])]  # a plain INSERT costs less
+                 for table, rows in ((RESERVATIONS, reservations), (MOVEMENTS, movements)))
+
+
+def _unclaim(connection, claimed, taken) -> None:
+    """Undo a lost attempt: give back the units already taken (we still hold those rows' locks, so nobody
+    saw them) and delete the attempt's reservation and ledger rows."""
+    for row, quantity in taken:
+        connection.execute(update(LEVELS).where(LEVELS.c.id == row.id)
+                           .values(reserved=LEVELS.c.reserved - quantity))
+    reservation_ids, movement_ids = claimed
+    connection.execute(delete(RESERVATIONS).where(RESERVATIONS.c.id.in_(reservation_ids)))
+    connection.execute(delete(MOVEMENTS).where(MOVEMENTS.c.id.in_(movement_ids)))
+
+
 def _try_reserve(session, parts, codes, reference: str, actor: str) -> bool:
-    """Write reservations and ledger, then the hot UPDATEs; undo all of it (savepoint) if one row lost."""
-    savepoint = session.begin_nested()
+    """Write reservations and ledger, then the hot UPDATEs; undo this attempt if one row lost the race.
+
+    No savepoint: its RELEASE would be one more round trip while the stock rows are locked. A lost race is
+    rare (the plan read the numbers a moment ago), so it pays for the undo instead.
+    """
+    connection = session.connection()
+    claimed = _claim(connection, parts, reference, actor)
+    after, taken = [], []
     for row, quantity in parts:
-        session.add(StockReservation(reference=reference, sku_id=row.sku_id, warehouse_id=row.warehouse_id,
-                                     quantity=quantity, status="active"))
-        _ledger(session, row.sku_id, row.warehouse_id, 0, quantity, "reserved", reference, actor)
-    session.flush()
-    after = []
-    for row, quantity in parts:
-        numbers = session.execute(
-            update(LEVELS).where(LEVELS.c.id == row.id, LEVELS.c.on_hand - LEVELS.c.reserved >= quantity)
-            .values(reserved=LEVELS.c.reserved + quantity).returning(*_numbers())).first()
+        numbers = connection.execute(_TAKE, {"level_id": row.id, "quantity": quantity}).first()
         if numbers is None:  # someone took the units between our read and our UPDATE
-            savepoint.rollback()
+            _unclaim(connection, claimed, taken)
             return False
+        taken.append((row, quantity))
         after.append((codes[row.sku_id], row.code, numbers))
-    savepoint.commit()
     for sku, warehouse, numbers in after:
         _raise_if_low(session, sku, warehouse, *numbers)
     return True
@@ -102,8 +131,26 @@ def reserve_stock(session, lines: list[tuple[str, int]], reference: str, actor: 
     """
     wanted_by_code = _wanted_quantities(lines)
     skus = active_skus(session, wanted_by_code)
-    wanted = {skus[code].id: quantity for code, quantity in wanted_by_code.items()}
-    codes = {sku.id: code for code, sku in skus.items()}
+    return _reserve(session, wanted_by_code, {code: sku.id for code, sku in skus.items()}, reference, actor)
+
+
+def reserve_known_skus(session, lines: list[tuple[str, int]], sku_ids: dict[str, int], reference: str,
+                       actor: str) -> list[Reservation]:
+    """``reserve_stock`` for a caller that has just looked up every code as a sellable SKU in this same
+    transaction (order capture: ``sku_ids`` maps code -> id), which saves that look-up. A code missing from
+    ``sku_ids`` is looked up as ``reserve_stock`` would."""
+    wanted_by_code = _wanted_quantities(lines)
+    missing = set(wanted_by_code) - set(sku_ids)
+    if missing:
+        sku_ids = {**sku_ids, **{code: sku.id for code, sku in active_skus(session, missing).items()}}
+    return _reserve(session, wanted_by_code, sku_ids, reference, actor)
+
+
+def _reserve(session, wanted_by_code: dict[str, int], sku_ids: dict[str, int], reference: str,
+             actor: str) -> list[Reservation]:
+    wanted = {sku_ids[code]: quantity for code, quantity in wanted_by_code.items()}
+    codes = {sku_ids[code]: code for code in wanted_by_code}
+    session.flush()  # the caller's pending ORM rows go in now, not at COMMIT behind the stock locks
     for _attempt in range(2):  # a lost race re-plans once from fresh numbers
         parts, shortages = _plan(session, wanted, codes)
         if shortages:
@@ -200,9 +247,17 @@ def _pick_for_items(session, reference: str, items) -> list[tuple[StockReservati
     return taken
 
 
+_ACTIVE_BY_CODE = (select(Sku.sku, Warehouse.code, RESERVATIONS.c.quantity)
+                   .join(Sku, Sku.id == RESERVATIONS.c.sku_id)
+                   .join(Warehouse, Warehouse.id == RESERVATIONS.c.warehouse_id)
+                   .where(RESERVATIONS.c.reference == bindparam("reference"), RESERVATIONS.c.status == "active")
+                   .order_by(RESERVATIONS.c.sku_id, RESERVATIONS.c.warehouse_id, RESERVATIONS.c.id))
+
+
 def reservations_for(session, reference: str) -> list[Reservation]:
     """Active reservations of ``reference``, one per (sku, warehouse)."""
     totals: dict[tuple[str, str], int] = defaultdict(int)
-    for r in _active_rows(session, reference):
-        totals[(r.sku.sku, r.warehouse.code)] += r.quantity
+    # Plain rows, not StockReservation objects: every order response shows this.
+    for sku, warehouse, quantity in session.connection().execute(_ACTIVE_BY_CODE, {"reference": reference}):
+        totals[(sku, warehouse)] += quantity
     return [Reservation(sku, warehouse, quantity) for (sku, warehouse), quantity in totals.items()]

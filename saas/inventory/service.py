@@ -23,6 +23,7 @@ from saas.money import Money
 MAX_QUANTITY = 1_000_000
 LEVELS = StockLevel.__table__
 RESERVATIONS = StockReservation.__table__
+MOVEMENTS = StockMovement.__table__
 
 
 @dataclass(frozen=True)
@@ -123,11 +124,16 @@ def list_warehouses(session) -> list[Warehouse]:
 
 # --- levels and the ledger -----------------------------------------------------------------------------
 
+def ledger_values(sku_id: int, warehouse_id: int, on_hand: int, reserved: int, reason: str, reference: str,
+                  actor: str) -> dict:
+    """One ``stock_movements`` row (for the ORM or a Core INSERT)."""
+    return {"sku_id": sku_id, "warehouse_id": warehouse_id, "delta_on_hand": on_hand, "delta_reserved": reserved,
+            "reason": reason[:60], "reference": reference[:120], "actor": actor[:120]}
+
+
 def _ledger(session, sku_id: int, warehouse_id: int, on_hand: int, reserved: int, reason: str,
             reference: str, actor: str) -> None:
-    session.add(StockMovement(sku_id=sku_id, warehouse_id=warehouse_id, delta_on_hand=on_hand,
-                              delta_reserved=reserved, reason=reason[:60], reference=reference[:120],
-                              actor=actor[:120]))
+    session.add(StockMovement(**ledger_values(sku_id, warehouse_id, on_hand, reserved, reason, reference, actor)))
 
 
 def ensure_level(session, sku_id: int, warehouse_id: int) -> int:
@@ -243,8 +249,8 @@ def _raise_if_low(session, sku: str, warehouse: str, on_hand: int, reserved: int
 
 
 from saas.inventory.reservations import (  # noqa: E402  (the reservation API lives in its own module)
-    consume_reservations, release_reservations, reservations_for, reserve_stock)
+    consume_reservations, release_reservations, reservations_for, reserve_known_skus, reserve_stock)
 
-__all__ = ["Reservation", "OutOfStock", "UnknownSku", "price_of", "reserve_stock", "release_reservations",
-           "consume_reservations", "reservations_for", "adjust_stock", "receive_stock", "set_safety_stock",
-           "create_warehouse", "list_warehouses", "list_stock", "list_movements"]
+__all__ = ["Reservation", "OutOfStock", "UnknownSku", "price_of", "reserve_stock", "reserve_known_skus",
+           "release_reservations", "consume_reservations", "reservations_for", "adjust_stock", "receive_stock",
+           "set_safety_stock", "create_warehouse", "list_warehouses", "list_stock", "list_movements"]

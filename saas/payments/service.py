@@ -13,6 +13,7 @@ from sqlalchemy import event, select
 from saas.errors import Conflict, DomainError, NotFound, ValidationFailed
 from saas.integrations.models import Integration
 from saas.integrations.service import provider_for
+from saas.orders.capture import ORDER_INSERTED
 from saas.orders.models import Order
 from saas.orders.service import apply_transition, get_order, get_order_for_update
 from saas.payments.applying import apply_payment_result, payment_as_dict, payment_request  # noqa: F401
@@ -156,12 +157,21 @@ def payments_section(session, order: Order) -> list[dict]:
     return [payment_as_dict(p) for p in payments_for_order(session, order.number)]
 
 
-@event.listens_for(Order, "after_insert")
-def _create_pay_link(mapper, connection, order: Order) -> None:
+def _create_pay_link(connection, order_values: dict) -> None:
     """Every online order gets its buyer link in the transaction that creates it, so reading the link later
-    (API, console) never has to write."""
-    if order.payment_method == "online":
-        create_link_on(connection, require_tenant().id, "pay", order.number)
+    (API, console) never has to write. Order capture calls this for the rows it inserts (``ORDER_INSERTED``)."""
+    if order_values["payment_method"] == "online":
+        create_link_on(connection, require_tenant().id, "pay", order_values["number"])
+
+
+if _create_pay_link not in ORDER_INSERTED:
+    ORDER_INSERTED.append(_create_pay_link)
+
+
+@event.listens_for(Order, "after_insert")
+def _create_pay_link_on_flush(mapper, connection, order: Order) -> None:
+    """The same link for an order inserted through the ORM rather than by capture."""
+    _create_pay_link(connection, {"payment_method": order.payment_method, "number": order.number})
 
 
 def payment_link_for(session, order_number: str) -> str | None:
