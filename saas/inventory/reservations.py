@@ -8,6 +8,7 @@ warehouse_id) order so that two multi-line orders always lock in the same order 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
@@ -131,34 +132,55 @@ def reserve_stock(session, lines: list[tuple[str, int]], reference: str, actor: 
     """
     wanted_by_code = _wanted_quantities(lines)
     skus = active_skus(session, wanted_by_code)
-    return _reserve(session, wanted_by_code, {code: sku.id for code, sku in skus.items()}, reference, actor)
+    wanted = {skus[code].id: quantity for code, quantity in wanted_by_code.items()}
+    return _reserve(session, wanted, {sku.id: code for code, sku in skus.items()}, reference, actor)
 
 
-def reserve_known_skus(session, lines: list[tuple[str, int]], sku_ids: dict[str, int], reference: str,
-                       actor: str) -> list[Reservation]:
-    """``reserve_stock`` for a caller that has just looked up every code as a sellable SKU in this same
-    transaction (order capture: ``sku_ids`` maps code -> id), which saves that look-up. A code missing from
-    ``sku_ids`` is looked up as ``reserve_stock`` would."""
+@dataclass(frozen=True)
+class ReservationPlan:
+    """Where each SKU would be reserved from, as read at one moment (see ``plan_reservation``)."""
+    wanted: dict[int, int]   # sku_id -> quantity
+    codes: dict[int, str]    # sku_id -> code
+    parts: list              # (candidate row, quantity), in (sku_id, warehouse_id) order
+
+
+def plan_reservation(session, lines: list[tuple[str, int]], sku_ids: dict[str, int]) -> ReservationPlan:
+    """Read where ``lines`` would be reserved from, or raise OutOfStock (as ``reserve_stock`` would), writing
+    nothing; then ``reserve_planned`` reserves. For order capture, which has just looked every code up as a
+    sellable SKU in this transaction (``sku_ids``: code -> id; a missing code is looked up here): in a flash
+    sale most buyers are refused, and each used to write (and roll back) a whole order before hearing so."""
     wanted_by_code = _wanted_quantities(lines)
     missing = set(wanted_by_code) - set(sku_ids)
     if missing:
         sku_ids = {**sku_ids, **{code: sku.id for code, sku in active_skus(session, missing).items()}}
-    return _reserve(session, wanted_by_code, sku_ids, reference, actor)
-
-
-def _reserve(session, wanted_by_code: dict[str, int], sku_ids: dict[str, int], reference: str,
-             actor: str) -> list[Reservation]:
     wanted = {sku_ids[code]: quantity for code, quantity in wanted_by_code.items()}
     codes = {sku_ids[code]: code for code in wanted_by_code}
+    parts, shortages = _plan(session, wanted, codes)
+    if shortages:
+        raise OutOfStock(shortages)
+    return ReservationPlan(wanted, codes, parts)
+
+
+def reserve_planned(session, plan: ReservationPlan, reference: str, actor: str) -> list[Reservation]:
+    """Reserve as ``plan`` says, in the caller's transaction. The numbers may have moved since it was read:
+    a row that no longer has the units loses its conditional UPDATE and the reservation re-plans from fresh
+    numbers, exactly as ``reserve_stock`` does after a lost race. Raises OutOfStock."""
+    return _reserve(session, plan.wanted, plan.codes, reference, actor, parts=plan.parts)
+
+
+def _reserve(session, wanted: dict[int, int], codes: dict[int, str], reference: str, actor: str,
+             parts: list | None = None) -> list[Reservation]:
     session.flush()  # the caller's pending ORM rows go in now, not at COMMIT behind the stock locks
     for _attempt in range(2):  # a lost race re-plans once from fresh numbers
-        parts, shortages = _plan(session, wanted, codes)
-        if shortages:
-            raise OutOfStock(shortages)
+        if parts is None:
+            parts, shortages = _plan(session, wanted, codes)
+            if shortages:
+                raise OutOfStock(shortages)
         if _try_reserve(session, parts, codes, reference, actor):
             return [Reservation(codes[row.sku_id], row.code, quantity) for row, quantity in parts]
+        parts = None
     parts, shortages = _plan(session, wanted, codes)
-    raise OutOfStock(shortages or {code: 0 for code in wanted_by_code})
+    raise OutOfStock(shortages or {code: 0 for code in codes.values()})
 
 
 def _active_rows(session, reference: str, sku_id: int | None = None, warehouse_id: int | None = None):

@@ -249,8 +249,10 @@ def _raise_if_low(session, sku: str, warehouse: str, on_hand: int, reserved: int
 
 
 from saas.inventory.reservations import (  # noqa: E402  (the reservation API lives in its own module)
-    consume_reservations, release_reservations, reservations_for, reserve_known_skus, reserve_stock)
+    ReservationPlan, consume_reservations, plan_reservation, release_reservations, reservations_for, reserve_planned,
+    reserve_stock)
 
-__all__ = ["Reservation", "OutOfStock", "UnknownSku", "price_of", "reserve_stock", "reserve_known_skus",
-           "release_reservations", "consume_reservations", "reservations_for", "adjust_stock", "receive_stock",
-           "set_safety_stock", "create_warehouse", "list_warehouses", "list_stock", "list_movements"]
+__all__ = ["Reservation", "OutOfStock", "UnknownSku", "price_of", "reserve_stock", "plan_reservation",
+           "reserve_planned", "ReservationPlan", "release_reservations", "consume_reservations", "reservations_for",
+           "adjust_stock", "receive_stock", "set_safety_stock", "create_warehouse", "list_warehouses", "list_stock",
+           "list_movements"]

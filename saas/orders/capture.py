@@ -25,7 +25,7 @@ from saas.catalog.models import Product, Sku
 from saas.errors import ValidationFailed, flatten_errors
 from saas.events import Lazy, fire_after_commit
 from saas.extensions import utcnow
-from saas.inventory.service import reserve_known_skus
+from saas.inventory.service import ReservationPlan, plan_reservation, reserve_planned
 from saas.money import MAX_AMOUNT, Money
 from saas.orders.models import ORDER_NUMBER_SEQUENCE, Order, OrderHistory, OrderLine
 from saas.orders.schemas import MAX_LINES, OrderIn
@@ -220,6 +220,8 @@ def create_order(session, data: dict, actor: str) -> tuple[Order, bool]:
         return existing, False
     try:
         priced, currency = price_lines(session, clean["lines"])
+        # Before writing anything: in a flash sale most buyers are refused, and cheaply.
+        plan = plan_reservation(session, [(p.sku, p.quantity) for p in priced], {p.sku: p.sku_id for p in priced})
         captured = CapturedOrder(session, *write_order(session.connection(), clean, priced, currency, actor))
     except IntegrityError:  # a concurrent create of the same (channel, external_id) committed first
         session.rollback()
@@ -230,17 +232,16 @@ def create_order(session, data: dict, actor: str) -> tuple[Order, bool]:
     except BaseException:
         session.rollback()
         raise
-    return _reserve_and_commit(session, captured, priced, actor), True
+    return _reserve_and_commit(session, captured, plan, actor), True
 
 
-def _reserve_and_commit(session, captured: CapturedOrder, priced: list[PricedLine], actor: str) -> Order:
+def _reserve_and_commit(session, captured: CapturedOrder, plan: ReservationPlan, actor: str) -> Order:
     from saas.orders.presentation import order_as_dict
     number = captured.rows[0]["number"]
     try:
         # Registered before reserving: nothing may run between the hot stock UPDATEs and COMMIT.
         fire_after_commit(session, "orderly_order_created", order=Lazy(lambda: order_as_dict(captured.order())))
-        reserve_known_skus(session, [(p.sku, p.quantity) for p in priced], {p.sku: p.sku_id for p in priced},
-                           number, actor)
+        reserve_planned(session, plan, number, actor)
         session.commit()
     except BaseException:
         session.rollback()
