@@ -62,11 +62,15 @@ def create_link_on(connection, tenant_id: int, kind: str, target: str) -> str:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     token = _token_for(tenant_id, kind, target)
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    connection.execute(insert(PublicLink.__table__).values(
-        token_hash=_hash(token), tenant_id=tenant_id, kind=kind, target=target, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["token_hash"]))
+    statement = _INSERT_IGNORING.get(connection.dialect.name, _INSERT_IGNORING["sqlite"])
+    connection.execute(statement, {"token_hash": _hash(token), "tenant_id": tenant_id, "kind": kind,
+                                   "target": target, "created_at": utcnow()})
     return token
+
+
+# Built once: every online order makes a link, and building the statement cost more than running it.
+_INSERT_IGNORING = {name: insert(PublicLink.__table__).on_conflict_do_nothing(index_elements=["token_hash"])
+                    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
 
 
 def resolve_link(session, kind: str, token: str) -> tuple[TenantRef, str]:
