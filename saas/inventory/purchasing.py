@@ -17,6 +17,16 @@ from saas.money import SUPPORTED_CURRENCIES
 OPEN_STATUSES = ("open", "partially_received")
 
 
+class OverReceipt(Conflict):
+    """More received than is outstanding. ``outstanding`` maps each such SKU to what is still open, so the
+    console can say it in the merchant's language (the problem+json body is the plain Conflict's)."""
+
+    def __init__(self, outstanding: dict[str, int]):
+        self.outstanding = dict(outstanding)
+        super().__init__("More received than is outstanding.",
+                         errors={sku: [f"only {left} outstanding"] for sku, left in outstanding.items()})
+
+
 def create_purchase_order(session, supplier: str, lines: list[dict], expected_date: dt.date | None = None,
                           warehouse: str | None = None, note: str = "") -> PurchaseOrder:
     """A new open PO. ``lines``: {"sku", "quantity", "unit_cost": {"amount", "currency"}?}."""
@@ -100,8 +110,7 @@ def _receipt_quantities(session, po: PurchaseOrder, lines) -> dict[str, int]:
         wanted[sku] += check_quantity(quantity, f"lines.{i}.quantity")
     over = {sku: outstanding[sku] for sku, q in wanted.items() if q > outstanding[sku]}
     if over:
-        raise Conflict("More received than is outstanding.",
-                       errors={sku: [f"only {left} outstanding"] for sku, left in over.items()})
+        raise OverReceipt(over)
     return dict(wanted)
 
 
