@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 class Lazy:
-    """A hook argument computed only when it is about to be passed (see ``fire_after_commit``)."""
+    """A hook argument computed only when it is about to be passed (see ``fire_committed``)."""
 
     def __init__(self, compute):
         self.compute = compute
@@ -28,10 +28,23 @@ class Lazy:
 def fire_after_commit(session, hook_name: str, **kwargs) -> None:
     """Queue ``hook_name(tenant=..., **kwargs)`` to run once ``session`` commits.
 
-    A keyword whose value is a ``Lazy`` is computed after the commit and only if some enabled plugin
-    implements the hook: building an order's full payload costs queries that a flash sale cannot afford
-    while it holds stock row locks, and that nobody needs when no plugin listens.
+    The hook runs inside the commit, where the session can no longer read: give plain values here, and use
+    ``fire_committed`` for a payload (``Lazy``) that needs queries.
     """
+    after_commit(session, _hook_call(session, hook_name, kwargs))
+
+
+def fire_committed(session, hook_name: str, **kwargs) -> None:
+    """Call ``hook_name(tenant=..., **kwargs)`` now, for a caller that has just committed what it reports.
+
+    A keyword whose value is a ``Lazy`` is computed only if some enabled plugin implements the hook, and may
+    read through ``session`` (in a new transaction): building an order's full payload costs queries that a
+    flash sale cannot afford while it holds stock row locks, and that nobody needs when no plugin listens.
+    """
+    _hook_call(session, hook_name, kwargs)()
+
+
+def _hook_call(session, hook_name: str, kwargs: dict):
     tenant = require_tenant()
     host = current_app.extensions["orderly_plugins"]
     enabled = _enabled_plugins_if_they_matter(session, host, hook_name)
@@ -45,8 +58,7 @@ def fire_after_commit(session, hook_name: str, **kwargs) -> None:
                                      for name, value in kwargs.items()})
         except Exception:
             log.exception("plugin hook %s failed for tenant %s", hook_name, tenant.id)
-
-    after_commit(session, call)
+    return call
 
 
 def _enabled_plugins_if_they_matter(session, host, hook_name: str) -> set[str] | None:

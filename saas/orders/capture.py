@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, func, insert, inspect, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,7 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from saas import settings as shop_settings
 from saas.catalog.models import Product, Sku
 from saas.errors import ValidationFailed, flatten_errors
-from saas.events import Lazy, fire_after_commit
+from saas.events import Lazy, fire_committed
 from saas.extensions import utcnow
 from saas.inventory.service import ReservationPlan, plan_reservation, reserve_planned
 from saas.money import MAX_AMOUNT, Money
@@ -177,24 +177,8 @@ def write_order(connection, clean: dict, priced: list[PricedLine], currency: str
     return values, lines, history
 
 
-class CapturedOrder:
-    """The ``Order`` instance for rows this transaction wrote, made persistent without reading them back."""
-
-    def __init__(self, session, values: dict, lines: list[dict], history: list[dict]):
-        self.session, self.rows, self._order = session, (values, lines, history), None
-
-    def order(self) -> Order:
-        # A plugin hook may ask for the order during COMMIT, before the session expires everything it
-        # holds; an instance expired that way is swapped for a fresh one rather than re-read.
-        if self._order is not None and not inspect(self._order).expired_attributes:
-            return self._order
-        if self._order is not None:
-            self.session.expunge(self._order)
-        self._order = _persistent_order(self.session, *self.rows)
-        return self._order
-
-
 def _persistent_order(session, values: dict, lines: list[dict], history: list[dict]) -> Order:
+    """The ``Order`` for rows this transaction wrote and committed, made persistent without reading them back."""
     order = Order(**values)
     children = {"lines": [OrderLine(**row) for row in lines], "history": [OrderHistory(**row) for row in history]}
     for obj in (order, *children["lines"], *children["history"]):
@@ -222,7 +206,7 @@ def create_order(session, data: dict, actor: str) -> tuple[Order, bool]:
         priced, currency = price_lines(session, clean["lines"])
         # Before writing anything: in a flash sale most buyers are refused, and cheaply.
         plan = plan_reservation(session, [(p.sku, p.quantity) for p in priced], {p.sku: p.sku_id for p in priced})
-        captured = CapturedOrder(session, *write_order(session.connection(), clean, priced, currency, actor))
+        rows = write_order(session.connection(), clean, priced, currency, actor)
     except IntegrityError:  # a concurrent create of the same (channel, external_id) committed first
         session.rollback()
         existing = find_by_external_id(session, clean["channel"], clean["external_id"])
@@ -232,18 +216,19 @@ def create_order(session, data: dict, actor: str) -> tuple[Order, bool]:
     except BaseException:
         session.rollback()
         raise
-    return _reserve_and_commit(session, captured, plan, actor), True
+    return _reserve_and_commit(session, rows, plan, actor), True
 
 
-def _reserve_and_commit(session, captured: CapturedOrder, plan: ReservationPlan, actor: str) -> Order:
+def _reserve_and_commit(session, rows: tuple, plan: ReservationPlan, actor: str) -> Order:
     from saas.orders.presentation import order_as_dict
-    number = captured.rows[0]["number"]
     try:
-        # Registered before reserving: nothing may run between the hot stock UPDATEs and COMMIT.
-        fire_after_commit(session, "orderly_order_created", order=Lazy(lambda: order_as_dict(captured.order())))
-        reserve_planned(session, plan, number, actor)
+        # The hot stock UPDATEs are the last statements: nothing runs between them and COMMIT.
+        reserve_planned(session, plan, rows[0]["number"], actor)
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    return captured.order()
+    order = _persistent_order(session, *rows)  # after COMMIT, which would expire it
+    # After the commit, not inside it, so that the payload can read (reservations, other domains' sections).
+    fire_committed(session, "orderly_order_created", order=Lazy(lambda: order_as_dict(order)))
+    return order
