@@ -42,7 +42,8 @@ ORDER_INSERTED: list[Callable[[object, dict], None]] = []
 _ORDER_IN = OrderIn()
 
 # The statements of every capture, built once: constructing a statement costs more CPU than running it.
-_CATALOGUE = (select(Sku.id, Sku.sku, Sku.name, Sku.price_amount, Sku.currency).join(Product)
+_CATALOGUE = (select(Sku.id, Sku.sku, Sku.name, Sku.price_amount, Sku.currency,
+                     Product.name.label("product_name")).join(Product)
               .where(Sku.sku.in_(bindparam("codes", expanding=True)), Sku.active, Product.active))
 _NEXT_SEQUENCE = {"postgresql": select(ORDER_NUMBER_SEQUENCE.next_value())}
 _MAX_PLUS_ONE = select(func.coalesce(func.max(ORDERS.c.sequence), 0) + 1)  # SQLite (see next_order_number)
@@ -78,8 +79,16 @@ def validate_order_input(data) -> dict:
 
 
 def _catalogue(session, codes) -> dict:
-    """code -> (id, sku, name, price_amount, currency) of the sellable SKUs among ``codes``."""
+    """code -> (id, sku, name, price_amount, currency, product_name) of the sellable SKUs among ``codes``."""
     return {row.sku: row for row in session.connection().execute(_CATALOGUE, {"codes": list(codes)})}
+
+
+def line_name(product: str, variant: str) -> str:
+    """What the order line shows forever: "Longjing tea · 250 g". A variant name alone ("250 g") says
+    nothing on a packing slip or a pay page; a variant named like its product is not repeated."""
+    if not variant or variant == product:
+        return product
+    return f"{product} · {variant}"[:200]
 
 
 def price_lines(session, lines: list[dict]) -> tuple[list[PricedLine], str]:
@@ -96,7 +105,7 @@ def price_lines(session, lines: list[dict]) -> tuple[list[PricedLine], str]:
             errors[f"lines.{i}.sku"] = [f"Unknown or inactive SKU {line['sku']}."]
             continue
         price = Money(**line["unit_price"]) if line["unit_price"] else Money(sku.price_amount, sku.currency)
-        priced.append(PricedLine(sku.sku, sku.id, sku.name, line["quantity"], price))
+        priced.append(PricedLine(sku.sku, sku.id, line_name(sku.product_name, sku.name), line["quantity"], price))
     currency = priced[0].unit_price.currency if priced else None
     for i, line in enumerate(lines):
         _check_line_currency(errors, i, line, catalogue, currency)

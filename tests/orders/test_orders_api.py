@@ -24,7 +24,7 @@ def test_create_reserves_stock_and_prices_from_the_catalogue(client, stocked):
     assert order["number"].startswith("SO") and order["status"] == "pending_payment"
     assert (order["payment_status"], order["fulfilment_status"]) == ("unpaid", "unfulfilled")
     assert order["totals"]["total"] == {"amount": 2 * 1999 + 3 * 500, "currency": "CNY"}
-    assert order["lines"][0]["name"] == "Variant A" and order["lines"][1]["line_total"]["amount"] == 1500
+    assert order["lines"][0]["name"] == "Product A · Variant A" and order["lines"][1]["line_total"]["amount"] == 1500
     assert sorted((r["sku"], r["quantity"]) for r in order["reservations"]) == [("A", 2), ("B", 3)]
     assert order["expires_at"] is not None
     assert available(client, stocked, "A") == 8
@@ -166,3 +166,13 @@ def test_scopes(client, stocked):
     assert client.get("/api/v1/orders", headers=read_only).status_code == 200
     assert client.post("/api/v1/orders", headers=read_only, json=order_body()).status_code == 403
     assert client.get("/api/v1/orders").status_code == 401
+
+
+def test_line_name_is_a_snapshot_of_product_and_variant(client, stocked):
+    order = create(client, stocked, order_body(("A", 1)))
+    product = api_ok(client.get("/api/v1/products", headers=stocked.headers), 200)["items"]
+    product_a = next(p for p in product if p["name"] == "Product A")
+    api_ok(client.patch(f"/api/v1/products/{product_a['id']}", headers=stocked.headers,
+                        json={"name": "Renamed"}), 200)
+    again = api_ok(client.get(f"/api/v1/orders/{order['number']}", headers=stocked.headers), 200)
+    assert again["lines"][0]["name"] == "Product A · Variant A"  # renaming later changes nothing
