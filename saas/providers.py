@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
-from marshmallow import Schema
+from marshmallow import Schema, ValidationError
 
 from saas.money import Money
 
@@ -31,6 +31,17 @@ class InvalidSignature(ProviderError):
 
 class EmptySchema(Schema):
     pass
+
+
+def readable_by(parse):
+    """A marshmallow validator refusing a credential ``parse`` cannot read (a malformed PEM key, say), so
+    the merchant is told at install time rather than at the first payment."""
+    def check(value: str) -> None:
+        try:
+            parse(value)
+        except (ValueError, TypeError) as exc:
+            raise ValidationError(f"unreadable key: {exc}") from None
+    return check
 
 
 class Provider:

@@ -18,11 +18,11 @@ import requests
 from cryptography.exceptions import InvalidSignature as BadRsaSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from saas.money import Money
 from saas.providers import (InvalidSignature, Notification, PaymentAction, PaymentGateway, PaymentRequest,
-                            PaymentResult, ProviderError, RefundRequest, RefundResult)
+                            PaymentResult, ProviderError, RefundRequest, RefundResult, readable_by)
 
 DEFAULT_GATEWAY = "https://openapi.alipay.com/gateway.do"
 BEIJING = dt.timezone(dt.timedelta(hours=8))     # Alipay's timestamps are China Standard Time
@@ -105,15 +105,6 @@ def top_level_raw_values(text: str) -> dict[str, str]:
 
 # --- settings and results ----------------------------------------------------------------------------
 
-def _check_key(loader):
-    def check(value: str) -> None:
-        try:
-            loader(value)
-        except (ValueError, TypeError) as exc:
-            raise ValidationError(f"unreadable key: {exc}") from None
-    return check
-
-
 class AlipaySettings(Schema):
     api_base = fields.String(load_default=DEFAULT_GATEWAY, validate=validate.URL(require_tld=False),
                              metadata={"description": "The gateway.do URL (sandbox or a local fake in tests)."})
@@ -124,9 +115,9 @@ class AlipaySettings(Schema):
 
 class AlipayCredentials(Schema):
     app_id = fields.String(required=True, validate=validate.Regexp(r"^\d{10,32}$"))
-    app_private_key = fields.String(required=True, validate=_check_key(load_private_key),
+    app_private_key = fields.String(required=True, validate=readable_by(load_private_key),
                                     metadata={"description": "The app's RSA2 private key (PEM or base64)."})
-    alipay_public_key = fields.String(required=True, validate=_check_key(load_public_key),
+    alipay_public_key = fields.String(required=True, validate=readable_by(load_public_key),
                                       metadata={"description": "Alipay's public key for this app."})
 
 

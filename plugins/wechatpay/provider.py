@@ -21,11 +21,11 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from saas.money import Money
 from saas.providers import (InvalidSignature, Notification, PaymentAction, PaymentGateway, PaymentRequest,
-                            PaymentResult, ProviderError, RefundRequest, RefundResult)
+                            PaymentResult, ProviderError, RefundRequest, RefundResult, readable_by)
 
 DEFAULT_API_BASE = "https://api.mch.weixin.qq.com"
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
@@ -35,15 +35,6 @@ TIMEOUT = 15
 TRADE_STATES = {"SUCCESS": "succeeded", "REFUND": "succeeded", "NOTPAY": "pending", "USERPAYING": "pending",
                 "CLOSED": "cancelled", "REVOKED": "cancelled", "PAYERROR": "failed"}
 REFUND_STATUSES = {"SUCCESS": "succeeded", "PROCESSING": "pending", "CLOSED": "failed", "ABNORMAL": "failed"}
-
-
-def _check(loader):
-    def check(value: str) -> None:
-        try:
-            loader(value)
-        except (ValueError, TypeError) as exc:
-            raise ValidationError(f"unreadable key: {exc}") from None
-    return check
 
 
 def load_private_key(pem: str) -> rsa.RSAPrivateKey:
@@ -71,11 +62,11 @@ class WechatPayCredentials(Schema):
                           metadata={"description": "The AppID bound to the merchant (公众号/小程序/APP)."})
     merchant_serial_no = fields.String(required=True, validate=validate.Regexp(r"^[0-9A-Fa-f]{8,64}$"),
                                        metadata={"description": "Serial number of the merchant API certificate."})
-    merchant_private_key = fields.String(required=True, validate=_check(load_private_key),
+    merchant_private_key = fields.String(required=True, validate=readable_by(load_private_key),
                                          metadata={"description": "apiclient_key.pem"})
     api_v3_key = fields.String(required=True, validate=validate.Length(equal=32),
                                metadata={"description": "APIv3 key (32 characters): decrypts notifications."})
-    platform_public_key = fields.String(required=True, validate=_check(load_public_key),
+    platform_public_key = fields.String(required=True, validate=readable_by(load_public_key),
                                         metadata={"description": "WeChat Pay public key (PEM)."})
     platform_public_key_id = fields.String(required=True, validate=validate.Length(min=1, max=64),
                                            metadata={"description": "Its id, PUB_KEY_ID_…"})
