@@ -76,3 +76,33 @@ def test_buyer_cancels_and_stock_is_released(app, client, shop, in_tenant):
     assert client.post(f"{path}/cancel").status_code == 302
     assert get_order_json(client, shop, number)["status"] == "cancelled"
     assert available(client, shop, "A") == 10
+
+
+def test_a_qr_code_attempt_is_drawn_as_a_scannable_code(app, client, shop, in_tenant):
+    """Alipay precreate and WeChat Pay Native answer with a code URL: the buyer must see a QR code to scan
+    from another device, and on the phone itself a link that opens the payment app."""
+    import segno
+    from saas.payments.models import Payment
+    number = new_order(client, shop)
+    code_url = "weixin://wxpay/bizpayurl?pr=Xy12Ab3"
+    with in_tenant(shop):
+        db.session.add(Payment(reference="PAYQRTEST1", order_number=number, integration_id=None, gateway="wechatpay",
+                               amount=1999, currency="CNY", status="pending", action_type="qr_code",
+                               action_value=code_url))
+        db.session.commit()
+    page = client.get(_pay_path(app, in_tenant, shop, number)).get_data(as_text=True)
+    expected_svg = segno.make(code_url, error="m").svg_inline(scale=5, border=2, dark="#111", omitsize=False)
+    assert expected_svg in page  # the QR encodes exactly the gateway's code URL
+    assert f'href="{code_url}"' in page
+
+
+def test_a_code_url_with_another_scheme_is_not_made_a_link(app, client, shop, in_tenant):
+    from saas.payments.models import Payment
+    number = new_order(client, shop)
+    with in_tenant(shop):
+        db.session.add(Payment(reference="PAYQRTEST2", order_number=number, integration_id=None, gateway="x",
+                               amount=1999, currency="CNY", status="pending", action_type="qr_code",
+                               action_value="javascript:alert(1)"))
+        db.session.commit()
+    page = client.get(_pay_path(app, in_tenant, shop, number)).get_data(as_text=True)
+    assert 'href="javascript:' not in page and "<svg" in page
