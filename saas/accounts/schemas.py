@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from saas.api.auth import SCOPES
+from saas.api.pagination import page_of
 
 
 class SignupIn(Schema):
@@ -41,6 +42,4 @@ class ApiKeyOut(Schema):
     key = fields.String(metadata={"description": "Present only in the response that creates the key."})
 
 
-class ApiKeyPage(Schema):
-    items = fields.List(fields.Nested(ApiKeyOut))
-    next_cursor = fields.String(allow_none=True)
+ApiKeyPage = page_of(ApiKeyOut, "ApiKeyPage")

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from saas.api.pagination import PageArgs
+from saas.api.pagination import PageArgs, page_of
 
 
 class AlertArgs(PageArgs):
@@ -21,6 +21,4 @@ class AlertOut(Schema):
     resolved_by = fields.String(allow_none=True)
 
 
-class AlertPage(Schema):
-    items = fields.List(fields.Nested(AlertOut))
-    next_cursor = fields.String(allow_none=True)
+AlertPage = page_of(AlertOut, "AlertPage")

@@ -15,6 +15,13 @@ class PageArgs(Schema):
     cursor = fields.String(load_default=None)
 
 
+def page_of(item: type[Schema], name: str) -> type[Schema]:
+    """The body of a cursor-paginated list, ``{"items": [...], "next_cursor": "..." | null}``; ``name`` becomes
+    the schema's name in the OpenAPI document."""
+    return type(name, (Schema,), {"items": fields.List(fields.Nested(item)),
+                                  "next_cursor": fields.String(allow_none=True)})
+
+
 def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"id": last_id}).encode()).decode().rstrip("=")
 

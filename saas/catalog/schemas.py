@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from saas.api.pagination import PageArgs
+from saas.api.pagination import PageArgs, page_of
 from saas.money import SUPPORTED_CURRENCIES
 
 
@@ -58,9 +58,7 @@ class ProductOut(Schema):
     updated_at = fields.DateTime()
 
 
-class ProductPage(Schema):
-    items = fields.List(fields.Nested(ProductOut))
-    next_cursor = fields.String(allow_none=True)
+ProductPage = page_of(ProductOut, "ProductPage")
 
 
 class ProductListArgs(PageArgs):

@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from saas.api.pagination import page_of
+
 
 class IntegrationIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["payment_gateway", "courier", "channel"]))
@@ -27,9 +29,7 @@ class IntegrationOut(Schema):
     created_at = fields.DateTime()
 
 
-class IntegrationPage(Schema):
-    items = fields.List(fields.Nested(IntegrationOut))
-    next_cursor = fields.String(allow_none=True)
+IntegrationPage = page_of(IntegrationOut, "IntegrationPage")
 
 
 class PluginOut(Schema):

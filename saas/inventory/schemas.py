@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from saas.api.pagination import PageArgs
+from saas.api.pagination import PageArgs, page_of
 from saas.catalog.schemas import MoneySchema
 
 Quantity = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=1_000_000), **kw)  # noqa: E731
@@ -20,9 +20,7 @@ class WarehouseOut(WarehouseIn):
     created_at = fields.DateTime()
 
 
-class WarehouseList(Schema):
-    items = fields.List(fields.Nested(WarehouseOut))
-    next_cursor = fields.String(allow_none=True)
+WarehouseList = page_of(WarehouseOut, "WarehouseList")
 
 
 class StockArgs(Schema):
@@ -43,9 +41,7 @@ class StockLevelOut(Schema):
     safety_stock = fields.Integer()
 
 
-class StockList(Schema):
-    items = fields.List(fields.Nested(StockLevelOut))
-    next_cursor = fields.String(allow_none=True)
+StockList = page_of(StockLevelOut, "StockList")
 
 
 class SafetyStockIn(Schema):
@@ -73,9 +69,7 @@ class MovementOut(Schema):
     created_at = fields.DateTime()
 
 
-class MovementPage(Schema):
-    items = fields.List(fields.Nested(MovementOut))
-    next_cursor = fields.String(allow_none=True)
+MovementPage = page_of(MovementOut, "MovementPage")
 
 
 class PurchaseLineIn(Schema):
@@ -110,9 +104,7 @@ class PurchaseOrderOut(Schema):
     created_at = fields.DateTime()
 
 
-class PurchaseOrderPage(Schema):
-    items = fields.List(fields.Nested(PurchaseOrderOut))
-    next_cursor = fields.String(allow_none=True)
+PurchaseOrderPage = page_of(PurchaseOrderOut, "PurchaseOrderPage")
 
 
 class PurchaseOrderListArgs(PageArgs):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from saas.api.pagination import PageArgs
+from saas.api.pagination import PageArgs, page_of
 from saas.money import MAX_AMOUNT, SUPPORTED_CURRENCIES
 from saas.orders.states import states_of
 
@@ -128,6 +128,4 @@ class OrderOut(Schema):
     alerts = fields.List(fields.Dict())
 
 
-class OrderPage(Schema):
-    items = fields.List(fields.Nested(OrderOut))
-    next_cursor = fields.String(allow_none=True)
+OrderPage = page_of(OrderOut, "OrderPage")

@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from saas.api.pagination import page_of
 from saas.catalog.schemas import MoneySchema
 
 
@@ -45,9 +46,7 @@ class PaymentOut(Schema):
     updated_at = fields.String()
 
 
-class PaymentList(Schema):
-    items = fields.List(fields.Nested(PaymentOut))
-    next_cursor = fields.String(allow_none=True)
+PaymentList = page_of(PaymentOut, "PaymentList")
 
 
 class RefundIn(Schema):
