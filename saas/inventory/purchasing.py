@@ -81,7 +81,10 @@ def receive_purchase_order(session, po_id: int, lines: list[tuple[str, int]], ac
     Receiving more than is still outstanding on a line, or receiving a closed PO, is a 409; a SKU that is
     not on the PO is a 422. The PO row is locked so two receipts of the same PO cannot both over-receive.
     """
-    po = get_purchase_order(session, po_id, lock=True)
+    return _receive(session, get_purchase_order(session, po_id, lock=True), lines, actor, warehouse)
+
+
+def _receive(session, po: PurchaseOrder, lines, actor: str, warehouse: str | None) -> PurchaseOrder:
     if po.status not in OPEN_STATUSES:
         raise Conflict(f"This purchase order is {po.status}.")
     target = find_warehouse_or_fail(session, warehouse, "warehouse") if warehouse else po.warehouse
@@ -95,6 +98,14 @@ def receive_purchase_order(session, po_id: int, lines: list[tuple[str, int]], ac
     po.status = "received" if done else "partially_received"
     session.flush()
     return po
+
+
+def receive_everything_outstanding(session, po_id: int, actor: str) -> PurchaseOrder:
+    """Book every unit still outstanding on the PO into its own warehouse (the supplier delivered in full)."""
+    po = get_purchase_order(session, po_id, lock=True)
+    lines = [(line.sku.sku, line.quantity - line.received_quantity) for line in po.lines
+             if line.quantity > line.received_quantity]
+    return _receive(session, po, lines, actor, None)
 
 
 def _receipt_quantities(session, po: PurchaseOrder, lines) -> dict[str, int]:

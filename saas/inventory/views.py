@@ -310,10 +310,7 @@ def cancel_purchase_order(po_id: int):
 def receive_all(po_id: int):
     """Book everything still outstanding on the PO into its warehouse (a partial receipt: the detail page)."""
     if EmptyForm().validate_on_submit():
-        po = purchasing.get_purchase_order(db.session, po_id)
-        lines = [(line.sku.sku, line.quantity - line.received_quantity) for line in po.lines
-                 if line.quantity > line.received_quantity]
-        _run(lambda: purchasing.receive_purchase_order(db.session, po_id, lines, _actor()), _("Received."))
+        _run(lambda: purchasing.receive_everything_outstanding(db.session, po_id, _actor()), _("Received."))
     return redirect(url_for("inventory_console.purchase_orders"))
 
 

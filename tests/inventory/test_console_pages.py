@@ -198,3 +198,20 @@ def test_inventory_pages_render(client, shop, login, in_tenant):
                  "/purchase-orders/new", f"/purchase-orders/{po_id}", "/replenishment", "/warehouses"):
         assert client.get(base + path).status_code == 200, path
     assert client.get(f"{base}/purchase-orders/999999").status_code == 404
+
+
+def test_receive_all_outstanding_books_only_what_is_left(client, shop, login, in_tenant):
+    _seed(in_tenant, shop)
+    login(shop)
+    po_id = _create_po(client, shop)
+    with in_tenant(shop):
+        tea_line = next(line.id for line in db.session.get(PurchaseOrder, po_id).lines if line.sku.sku == "TEA-1")
+    client.post(f"/t/{shop.slug}/inventory/purchase-orders/{po_id}", data={f"receive-{tea_line}": "3"})
+    response = client.post(f"/t/{shop.slug}/inventory/purchase-orders/{po_id}/receive-all")
+    assert response.status_code == 302
+    assert _po(in_tenant, shop, po_id) == ("received", {"TEA-1": 10, "MUG-1": 4})
+    with in_tenant(shop):
+        assert stock_of("TEA-1", "WH1") == (10, 0) and stock_of("MUG-1", "WH1") == (4, 0)
+        assert_ledger_matches_levels(db.session)
+    again = client.post(f"/t/{shop.slug}/inventory/purchase-orders/{po_id}/receive-all")
+    assert again.status_code == 302 and _po(in_tenant, shop, po_id)[1] == {"TEA-1": 10, "MUG-1": 4}
