@@ -14,6 +14,7 @@ from saas.money import Money
 from saas.orders.service import get_order
 from saas.payments import service
 from saas.payments.notifications import notifications_for_order
+from saas.payments.refunds import REFUNDABLE_STATUSES
 
 bp = tenant_blueprint("payments_console", __name__)
 
@@ -24,7 +25,7 @@ def payments_panel(order_number: str) -> dict:
     order = get_order(db.session, order_number)
     return {"payments": service.payments_for_order(db.session, order_number),
             "notifications": notifications_for_order(db.session, order_number),
-            "refundable": order.payment_status in ("paid", "partially_refunded", "cod_collected"),
+            "refundable": order.payment_status in REFUNDABLE_STATUSES,
             "cod_due": order.payment_status == "cod_due", "currency": order.currency,
             "pay_url": service.payment_link_for(db.session, order_number)
             if order.status == "pending_payment" else None}
